@@ -20,12 +20,13 @@ TURN_SCHEMA: dict[str, pl.DataType] = {
     "next_answer": pl.String,  # assistant message right after this user turn
     "language": pl.String,
     "given_dsat": pl.Boolean,  # the source already marks this turn as DSAT
+    "conv_index": pl.Int32,  # position of the conversation in the batch (ids may repeat in messy logs)
 }
 
 
 def turns_table(conversations: Sequence[Conversation]) -> pl.DataFrame:
     cols: dict[str, list] = {name: [] for name in TURN_SCHEMA}
-    for conv in conversations:
+    for position, conv in enumerate(conversations):
         msgs = conv.messages
         earlier: list[str] = []
         turn = 0
@@ -44,6 +45,7 @@ def turns_table(conversations: Sequence[Conversation]) -> pl.DataFrame:
             cols["next_answer"].append(nxt.content if nxt is not None and nxt.role == "assistant" else None)
             cols["language"].append(conv.language or "und")
             cols["given_dsat"].append(conv.given_dsat == i)
+            cols["conv_index"].append(position)
             earlier.append(m.content)
             turn += 1
     return pl.DataFrame(cols, schema=TURN_SCHEMA)

@@ -1,0 +1,86 @@
+"""`dsatkit extract`: raw chat logs in, DSAT signals and preference anchors out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import typer
+
+from cli.common import console, err_console, friendly_errors, progress_wanted
+
+
+@friendly_errors
+def extract_command(
+    logs: Annotated[list[str], typer.Argument(help="Log files, folders, globs, or a saved/hub `datasets` dataset.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Output folder (SPEC §4 layout).")],
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="Force the input format: openai, lmsys, sharegpt or drift.")
+    ] = None,
+    detectors: Annotated[str, typer.Option(help="Detector set: heuristics or cascade.")] = "heuristics",
+    batch_size: Annotated[int, typer.Option(help="Conversations per detection batch.")] = 2_000,
+    max_message_chars: Annotated[int, typer.Option(help="Quarantine records with a longer message.")] = 100_000,
+    test_size: Annotated[float, typer.Option(help="Share of anchors in the test split (by id hash).")] = 0.0,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing output folder.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Stop at the first bad record instead of quarantining.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print stats.json to stdout instead of tables.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Mine DSAT turns from LOGS and write signals, anchors, quarantine, stats and a data card to -o."""
+    from dsatkit.pipeline import ExtractConfig, extract
+
+    config = ExtractConfig(
+        format=fmt, detectors=detectors, batch_size=batch_size, max_message_chars=max_message_chars,
+        test_size=test_size, overwrite=overwrite, strict=strict,
+    )
+    first_bad: list = []
+
+    def note_first(q) -> None:
+        if not first_bad:
+            first_bad.append(q)
+
+    stats = extract(logs, output, config, progress=progress_wanted(quiet or as_json), on_quarantine=note_first)
+    if as_json:
+        typer.echo(orjson.dumps(stats, option=orjson.OPT_INDENT_2).decode())
+        return
+    render_summary(stats, output)
+    if first_bad:
+        q = first_bad[0]
+        err_console.print(
+            f"[yellow]quarantined {stats['quarantined']:,} record(s)[/yellow]; first: {q.source}:{q.line} "
+            f"{q.reason}: {q.detail}  (all in {output / 'quarantine.jsonl'})",
+            highlight=False, soft_wrap=True,
+        )
+    for empty in stats.get("empty_inputs", []):
+        err_console.print(f"[yellow]warning[/yellow]: input '{empty}' holds no records", highlight=False)
+
+
+def render_summary(stats: dict, output: Path) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"dsatkit extract -> {output}", show_header=True)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    rows = [
+        ("records read", stats["records_read"]),
+        ("conversations", stats["conversations"]),
+        ("quarantined", stats["quarantined"]),
+        ("user turns", stats["user_turns"]),
+        ("DSAT turns", stats["dsat_turns"]),
+        ("anchors", stats["anchors"]),
+        ("  with a natural SAT answer", stats["sat_pairs"]),
+    ]
+    if stats.get("anchors_dropped"):
+        rows.append(("anchors dropped by filters", stats["anchors_dropped"]))
+    for name, value in rows:
+        table.add_row(name, f"{value:,}")
+    console.print(table)
+    labels = Table(title="labels", show_header=True)
+    labels.add_column("label")
+    labels.add_column("turns", justify="right")
+    for label, n in stats["labels"].items():
+        labels.add_row(label, f"{n:,}")
+    console.print(labels)
+    if stats["quarantined_by_reason"]:
+        console.print("quarantined by reason: " + ", ".join(f"{r}={n}" for r, n in stats["quarantined_by_reason"].items()))
