@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dsatkit.io.sources import Source, resolve_inputs
-from dsatkit.normalise import Normaliser
 from dsatkit.records import Conversation, Quarantined
 
 
@@ -13,6 +12,8 @@ def read_conversations(
     inputs: list[str], fmt: str | None = None, max_message_chars: int = 100_000
 ) -> Iterator[Conversation | Quarantined]:
     """Yield every record of `inputs` as a Conversation, or as Quarantined with its reason."""
+    from dsatkit.normalise import Normaliser  # normalise imports io.sources; keep the import one-way
+
     normaliser = Normaliser(fmt=fmt, max_message_chars=max_message_chars)
     for source in resolve_inputs(inputs):
         for raw in source.records():
