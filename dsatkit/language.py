@@ -50,12 +50,14 @@ def guess_language(text: str) -> str:
     """ISO 639-1 code of `text`, or "und" when it cannot tell."""
     if not text.strip():
         return "und"
-    for code, pattern in _SCRIPTS:
-        if len(pattern.findall(text)) >= max(2, len(text) // 20):
-            return code
-    words = _WORD.findall(text.lower())
+    text = text[:600]
+    if not text.isascii():
+        for code, pattern in _SCRIPTS:
+            if len(pattern.findall(text)) >= max(2, len(text) // 20):
+                return code
+    words = set(_WORD.findall(text.lower()))
     if not words:
         return "und"
-    scores = {code: sum(w in stop for w in words) for code, stop in _STOPWORDS.items()}
+    scores = {code: len(words & stop) for code, stop in _STOPWORDS.items()}
     best = max(scores, key=scores.get)
     return best if scores[best] > 0 else "und"

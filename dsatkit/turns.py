@@ -25,27 +25,54 @@ TURN_SCHEMA: dict[str, pl.DataType] = {
 
 
 def turns_table(conversations: Sequence[Conversation]) -> pl.DataFrame:
-    cols: dict[str, list] = {name: [] for name in TURN_SCHEMA}
+    # One Python pass flattens the messages; every context column is then derived by polars.
+    conv_index: list[int] = []
+    message_index: list[int] = []
+    roles: list[str] = []
+    texts: list[str] = []
     for position, conv in enumerate(conversations):
-        msgs = conv.messages
-        earlier: list[str] = []
-        turn = 0
-        for i, m in enumerate(msgs):
-            if m.role != "user":
-                continue
-            prev = msgs[i - 1] if i > 0 else None
-            nxt = msgs[i + 1] if i + 1 < len(msgs) else None
-            cols["conversation_id"].append(conv.conversation_id)
-            cols["turn"].append(turn)
-            cols["message_index"].append(i)
-            cols["text"].append(m.content)
-            cols["prev_answer"].append(prev.content if prev is not None and prev.role == "assistant" else None)
-            cols["prev_request"].append(earlier[-1] if earlier else None)
-            cols["earlier_requests"].append(list(earlier))
-            cols["next_answer"].append(nxt.content if nxt is not None and nxt.role == "assistant" else None)
-            cols["language"].append(conv.language or "und")
-            cols["given_dsat"].append(conv.given_dsat == i)
-            cols["conv_index"].append(position)
-            earlier.append(m.content)
-            turn += 1
-    return pl.DataFrame(cols, schema=TURN_SCHEMA)
+        for i, m in enumerate(conv.messages):
+            conv_index.append(position)
+            message_index.append(i)
+            roles.append(m.role)
+            texts.append(m.content)
+    per_conv = pl.DataFrame(
+        {
+            "conv_index": pl.Series(range(len(conversations)), dtype=pl.Int32),
+            "conversation_id": [c.conversation_id for c in conversations],
+            "language": [c.language or "und" for c in conversations],
+            "given_at": pl.Series([c.given_dsat for c in conversations], dtype=pl.Int32),
+        }
+    )
+    messages = pl.DataFrame(
+        {
+            "conv_index": pl.Series(conv_index, dtype=pl.Int32),
+            "message_index": pl.Series(message_index, dtype=pl.Int32),
+            "role": roles,
+            "text": texts,
+        }
+    )
+    same = pl.col("conv_index")
+    prev_is_answer = (pl.col("role").shift(1) == "assistant") & (same.shift(1) == same)
+    next_is_answer = (pl.col("role").shift(-1) == "assistant") & (same.shift(-1) == same)
+    users = (
+        messages.with_columns(
+            pl.when(prev_is_answer).then(pl.col("text").shift(1)).alias("prev_answer"),
+            pl.when(next_is_answer).then(pl.col("text").shift(-1)).alias("next_answer"),
+        )
+        .filter(pl.col("role") == "user")
+        .with_columns(pl.int_range(pl.len(), dtype=pl.Int32).over("conv_index").alias("turn"))
+    )
+    requests = users.group_by("conv_index", maintain_order=True).agg(pl.col("text").alias("__all"))
+    table = (
+        users.join(requests, on="conv_index", how="left", maintain_order="left")
+        .join(per_conv, on="conv_index", how="left", maintain_order="left")
+        .with_columns(
+            pl.col("__all").list.head(pl.col("turn")).alias("earlier_requests"),
+            pl.when(pl.col("turn") > 0).then(pl.col("__all").list.get(pl.col("turn") - 1, null_on_oob=True)).alias(
+                "prev_request"
+            ),
+            (pl.col("given_at") == pl.col("message_index")).fill_null(False).alias("given_dsat"),
+        )
+    )
+    return table.select([pl.col(name).cast(dtype) for name, dtype in TURN_SCHEMA.items()])
