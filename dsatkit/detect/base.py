@@ -125,7 +125,7 @@ def combine(turns: pl.DataFrame, outputs: Mapping[str, pl.DataFrame]) -> pl.Data
     label = (
         pl.when(turn0)
         .then(pl.lit("neutral"))
-        .when(given & ~pl.col("label").is_in(list(DSAT_LABELS)).fill_null(True))
+        .when(given & ~pl.col("label").is_in(list(DSAT_LABELS)).fill_null(False))
         .then(pl.coalesce("__dsat_label", pl.lit("complaint")))
         .otherwise(pl.coalesce("label", pl.lit("neutral")))
     )
