@@ -51,14 +51,32 @@ def test_every_taxonomy_label_reads_as_itself(label):
     assert parse_judgement(f'{{"label": "{label}", "confidence": 1}}').label == label
 
 
-@pytest.mark.parametrize(("raw", "value"), [(1.7, 1.0), (-0.2, 0.0), (250, 1.0), ("high", DEFAULT_CONFIDENCE), (None, DEFAULT_CONFIDENCE), (True, DEFAULT_CONFIDENCE), (float("nan"), DEFAULT_CONFIDENCE)])
-def test_confidence_is_clamped_or_defaulted(raw, value):
-    assert read_confidence(raw) == value
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        (0.35, 0.35),
+        (7, 0.7),  # a 1-10 score
+        (85, 0.85),  # a percentage
+        (250, 1.0),
+        (-0.2, 0.0),
+        ("high", DEFAULT_CONFIDENCE),
+        (None, DEFAULT_CONFIDENCE),
+        (True, DEFAULT_CONFIDENCE),
+        (float("nan"), DEFAULT_CONFIDENCE),
+    ],
+)
+def test_confidence_is_rescaled_clamped_or_defaulted(raw, value):
+    assert read_confidence(raw) == pytest.approx(value)
 
 
 def test_missing_confidence_and_evidence_get_defaults():
     judgement = parse_judgement('{"label": "positive"}')
     assert (judgement.confidence, judgement.evidence) == (DEFAULT_CONFIDENCE, "")
+
+
+def test_answer_cut_off_after_the_label_is_salvaged():
+    judgement = parse_judgement('{"label": "complaint", "confidence": 0.9, "evidence": "this is so wro')
+    assert (judgement.label, judgement.confidence, judgement.evidence) == ("complaint", 0.9, "")
 
 
 def test_bare_label_answer_is_accepted():
@@ -72,7 +90,7 @@ def test_bare_label_answer_is_accepted():
         (None, "empty"),
         ("   \n", "empty"),
         ("I think the user is unhappy with the answer.", "no_json"),
-        ('{"label": "complaint", "confidence": 0.9, "evidence": "broken', "bad_json"),
+        ('{"confidence": 0.9, "evidence": "the answer is broken and', "truncated"),
         ('{"label": complaint confidence}', "bad_json"),
         ('{"confidence": 0.9, "evidence": "x"}', "missing_label"),
         ('{"label": "angry", "confidence": 0.9}', "unknown_label"),
