@@ -6,6 +6,7 @@ import typer
 
 from cli.evaluate import eval_command
 from cli.extract import extract_command
+from cli.publish import publish_command
 
 app = typer.Typer(
     name="dsatkit",
@@ -22,6 +23,7 @@ app = typer.Typer(
 )
 app.command("extract")(extract_command)
 app.command("eval")(eval_command)
+app.command("publish")(publish_command)
 
 
 @app.callback()

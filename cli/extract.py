@@ -21,18 +21,41 @@ def extract_command(
     detectors: Annotated[str, typer.Option(help="Detector set: heuristics or cascade.")] = "heuristics",
     batch_size: Annotated[int, typer.Option(help="Conversations per detection batch.")] = 2_000,
     max_message_chars: Annotated[int, typer.Option(help="Quarantine records with a longer message.")] = 100_000,
-    test_size: Annotated[float, typer.Option(help="Share of anchors in the test split (by id hash).")] = 0.0,
+    test_size: Annotated[float, typer.Option(help="Share of anchors in the test split (by id hash).")] = 0.1,
+    pii: Annotated[str, typer.Option(help="PII and secrets in anchors: redact, drop or off.")] = "redact",
+    pii_ner_model: Annotated[
+        str, typer.Option(help="spaCy NER model for names/places: auto (an installed en_core_web_*), a name or path, none.")
+    ] = "auto",
+    exact_dedup: Annotated[bool, typer.Option("--exact-dedup/--no-exact-dedup", help="Drop exact repeats.")] = True,
+    near_dup_threshold: Annotated[
+        float, typer.Option(help="MinHash Jaccard for near-duplicate anchors; 0 turns it off.")
+    ] = 0.85,
+    languages: Annotated[
+        str | None, typer.Option(help="Keep only anchors in these languages, e.g. en,fr (add und for unknown).")
+    ] = None,
+    drop_harmful_refusals: Annotated[
+        bool,
+        typer.Option("--drop-harmful-refusals/--keep-harmful-refusals", help="Drop refusals of harmful requests."),
+    ] = True,
+    max_prompt_chars: Annotated[int, typer.Option(help="Drop anchors with a longer prompt (0: no limit).")] = 32_000,
+    max_rejected_chars: Annotated[int, typer.Option(help="Drop anchors with a longer answer (0: no limit).")] = 16_000,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing output folder.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Stop at the first bad record instead of quarantining.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print stats.json to stdout instead of tables.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Mine DSAT turns from LOGS and write signals, anchors, quarantine, stats and a data card to -o."""
+    from dsatkit.filters.config import AnchorFilterConfig
     from dsatkit.pipeline import ExtractConfig, extract
 
+    filters = AnchorFilterConfig(
+        pii=pii, pii_ner_model=pii_ner_model, exact_dedup=exact_dedup, near_dup_threshold=near_dup_threshold,
+        languages=languages or (), drop_harmful_refusals=drop_harmful_refusals,
+        max_prompt_chars=max_prompt_chars, max_rejected_chars=max_rejected_chars,
+    )
     config = ExtractConfig(
         format=fmt, detectors=detectors, batch_size=batch_size, max_message_chars=max_message_chars,
-        test_size=test_size, overwrite=overwrite, strict=strict,
+        test_size=test_size, overwrite=overwrite, strict=strict, filters=filters,
     )
     first_bad: list = []
 

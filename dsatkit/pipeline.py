@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -15,11 +14,14 @@ import polars as pl
 
 from dsatkit import __version__
 from dsatkit.anchors import build_anchors
+from dsatkit.card import write_extract_cards
 from dsatkit.detect.base import Detector, combine
 from dsatkit.errors import BadRecordError
+from dsatkit.filters.config import AnchorFilterConfig, build_anchor_filters
 from dsatkit.io.sources import Source, resolve_inputs
 from dsatkit.normalise import FORMATS, Normaliser
-from dsatkit.records import LABELS, Conversation, Quarantined
+from dsatkit.records import DSAT_LABELS, LABELS, Conversation, Quarantined
+from dsatkit.splits import split_of
 from dsatkit.turns import turns_table
 from dsatkit.writers import AnchorWriter, JsonlWriter, OutputFolder, QuarantineWriter, SignalWriter, write_json
 
@@ -45,14 +47,6 @@ class DetectorLabeler:
         return {d.name: d.stats() for d in self.detectors}
 
 
-def split_of(anchor_id: str, test_size: float) -> str:
-    """Deterministic train/test assignment from the anchor id alone."""
-    if test_size <= 0:
-        return "train"
-    bucket = int.from_bytes(hashlib.sha256(anchor_id.encode()).digest()[:8], "big") / 2**64
-    return "test" if bucket < test_size else "train"
-
-
 @dataclass
 class ExtractConfig:
     format: str | None = field(
@@ -63,10 +57,13 @@ class ExtractConfig:
     max_message_chars: int = field(
         default=100_000, metadata={"help": "Messages longer than this quarantine their record."}
     )
-    test_size: float = field(default=0.0, metadata={"help": "Share of anchors put in the test split (by id hash)."})
+    test_size: float = field(default=0.1, metadata={"help": "Share of anchors put in the test split (by id hash)."})
     shard_rows: int = field(default=100_000, metadata={"help": "Anchors per parquet shard."})
     strict: bool = field(default=False, metadata={"help": "Fail on the first bad record instead of quarantining it."})
     overwrite: bool = field(default=False, metadata={"help": "Replace an existing output folder."})
+    filters: AnchorFilterConfig = field(
+        default_factory=AnchorFilterConfig, metadata={"help": "PII, dedup, quality and language filters on anchors."}
+    )
 
     def __post_init__(self) -> None:
         if self.format is not None and self.format not in FORMATS:
@@ -124,17 +121,21 @@ def extract(
     progress: bool = False,
     on_quarantine: Callable[[Quarantined], None] | None = None,
 ) -> dict:
-    """Mine DSAT signals and anchors from `inputs` into `out_dir` (SPEC §4). Returns the stats dict."""
+    """Mine DSAT signals and anchors from `inputs` into `out_dir` (SPEC §4). Returns the stats dict.
+
+    `labeler` defaults to the detector set of `config.detectors`; `anchor_filters` defaults to the
+    chain `config.filters` describes (pass `[]` to keep every anchor as built).
+    """
     config = config or ExtractConfig()
     inputs = [inputs] if isinstance(inputs, (str, Path)) else [str(i) for i in inputs]
     sources = resolve_inputs(inputs)
     labeler = labeler if labeler is not None else default_labeler(config)
-    filters = list(anchor_filters or [])
+    filters = build_anchor_filters(config.filters) if anchor_filters is None else list(anchor_filters)
     folder = OutputFolder(out_dir, overwrite=config.overwrite)
     try:
         stats = _run(sources, folder.tmp, config, labeler, filters, progress, on_quarantine)
-        _render_card(folder.tmp, stats)
         write_json(folder.tmp / "stats.json", stats)
+        write_extract_cards(folder.tmp, stats)
     except BaseException:
         folder.abort()
         raise
@@ -216,7 +217,7 @@ def _run(sources, tmp: Path, config, labeler, filters, progress, on_quarantine) 
         "quarantined": quarantine.count,
         "quarantined_by_reason": dict(sorted(quarantine.by_reason.items())),
         "user_turns": counts["user_turns"],
-        "dsat_turns": sum(n for label, n in labels.items() if label in {"rephrase", "correction", "complaint", "revision"}),
+        "dsat_turns": sum(n for label, n in labels.items() if label in DSAT_LABELS),
         "labels": {label: labels.get(label, 0) for label in LABELS},
         "anchors": counts["anchors"],
         "sat_pairs": counts["sat_pairs"],
@@ -250,11 +251,3 @@ def _filtered(anchors, filters, dropped: JsonlWriter, dropped_by_reason: Counter
         else:
             dropped_by_reason[f"{by}:{reason}"] += 1
             dropped.write({"filter": by, "reason": reason, "anchor": anchor})
-
-
-def _render_card(tmp: Path, stats: dict) -> None:
-    from dsatkit.card import render_dataset_card
-
-    card = render_dataset_card(stats)
-    (tmp / "README.md").write_text(card, encoding="utf-8")
-    (tmp / "anchors" / "README.md").write_text(card, encoding="utf-8")

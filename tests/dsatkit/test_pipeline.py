@@ -22,8 +22,10 @@ def log(tmp_path):
     return write_jsonl(tmp_path / "log.jsonl", LOG)
 
 
-def run(log, out, labeler, **cfg):
-    return extract([log], out, ExtractConfig(**cfg), labeler=labeler)
+def run(log, out, labeler, filters=(), **cfg):
+    """Pipeline mechanics: no anchor filters and no test split unless a test asks for them."""
+    cfg.setdefault("test_size", 0.0)
+    return extract([log], out, ExtractConfig(**cfg), labeler=labeler, anchor_filters=filters)
 
 
 def test_counts_add_up_and_quarantine_holds_every_bad_record(log, tmp_path, keyword_labeler):
@@ -138,3 +140,19 @@ def test_drift_anchor_input_stays_an_anchor_even_without_cue(tmp_path, keyword_l
            "user_preference": {"content": "use bullet points"}}
     stats = run(write_jsonl(tmp_path / "a.jsonl", [row]), tmp_path / "out", keyword_labeler)
     assert stats["anchors"] == 1 and stats["dsat_turns"] == 1
+
+
+def test_default_filters_redact_pii_and_count_drops(tmp_path, keyword_labeler):
+    rows = [
+        chat("mail me", "ok", "wrong, my address is jane.doe@example.com", id="p1"),
+        chat("mail me", "ok", "wrong, my address is jane.doe@example.com", id="p2"),  # exact repeat
+    ]
+    stats = extract([write_jsonl(tmp_path / "log.jsonl", rows)], tmp_path / "out", ExtractConfig(test_size=0.0),
+                    labeler=keyword_labeler)
+    assert stats["anchors"] == 1
+    assert stats["anchors_dropped_by_reason"] == {"exact_dedup:exact_duplicate": 1}
+    assert stats["filters"]["pii"]["entities"] == {"EMAIL": 1}
+    feedback = pl.read_parquet(tmp_path / "out" / "anchors" / "train-00000-of-00001.parquet")["feedback"][0]["content"]
+    assert "<EMAIL>" in feedback and "jane.doe" not in feedback
+    dropped = [json.loads(x) for x in (tmp_path / "out" / "filtered.jsonl").read_text().splitlines()]
+    assert [(d["filter"], d["reason"]) for d in dropped] == [("exact_dedup", "exact_duplicate")]
