@@ -17,7 +17,7 @@ app = typer.Typer(
         "Examples:\n\n"
         "  drift fit out/ --model Qwen/Qwen2.5-0.5B-Instruct -o run/\n\n"
         "  drift fit out/ --model MODEL -o run/ --resume\n\n"
-        "  accelerate launch -m cli.drift_app fit out/ --model MODEL -o run/ --lora-r 16\n\n"
+        "  accelerate launch -m drift fit out/ --model MODEL -o run/ --lora-r 16\n\n"
         "  drift eval run/ --anchors heldout/"
     ),
     no_args_is_help=True,
@@ -26,6 +26,14 @@ app = typer.Typer(
 )
 
 Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON instead of a table.")]
+
+
+def _stdout_for(as_json: bool):
+    """With --json, stdout carries only the JSON: the trainer's printed logs go to stderr."""
+    import contextlib
+    import sys
+
+    return contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
 
 
 def _fmt(value) -> str:
@@ -53,7 +61,9 @@ def fit_command(
     model: Annotated[str | None, typer.Option("--model", "-m", help="Starting policy: local folder or Hub id.")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Run folder.")] = None,
     config: Annotated[Path | None, typer.Option("--config", "-c", help="YAML file of options.")] = None,
-    resume: Annotated[bool, typer.Option("--resume", help="Continue the run in -o at its first unfinished step.")] = False,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue the run in -o at its first unfinished step.")
+    ] = False,
     method: Annotated[str | None, typer.Option(help="drift (default), spin or iterdpo.")] = None,
     iterations: Annotated[int | None, typer.Option(help="Generate-then-DPO iterations (default 2).")] = None,
     seed_stage: Annotated[
@@ -74,6 +84,8 @@ def fit_command(
 
     if output is None and (config is None or "output_dir" not in _yaml_keys(config)):
         raise DriftError("no run folder given: pass -o RUN (a new folder, or an existing run with --resume)")
+    if resume and config is None and output is not None and (output / "config.yaml").is_file():
+        config = output / "config.yaml"  # `drift fit --resume -o RUN` alone continues with the run's own options
     values = {
         "anchors": anchors,
         "model_name_or_path": model,
@@ -89,7 +101,8 @@ def fit_command(
         "max_anchors": max_anchors,
     }
     cfg = load_config(config, values, list(ctx.args))
-    result = fit(cfg, resume=resume)
+    with _stdout_for(as_json):
+        result = fit(cfg, resume=resume)
     if as_json:
         typer.echo(json.dumps({"run": str(result.run_dir), "final_model": str(result.final_model),
                                "metrics": result.metrics}, indent=2, default=str))
@@ -138,12 +151,11 @@ def eval_command(
 ) -> None:
     """Score each finished iteration of RUN on held-out anchors against the base model."""
     from drift.evaluate import evaluate_run
-    from drift.state import read_state
 
-    source = anchors or read_state(run)["anchors"]["source"]
-    report = evaluate_run(run, source, split=split, max_anchors=max_anchors, batch_size=batch_size,
-                          reward_model=reward_model, judge_api_base=judge_api_base, judge_model=judge_model,
-                          report_to=report_to)
+    with _stdout_for(as_json):
+        report = evaluate_run(run, anchors, split=split, max_anchors=max_anchors, batch_size=batch_size,
+                              reward_model=reward_model, judge_api_base=judge_api_base,
+                              judge_model=judge_model, report_to=report_to)
     if as_json:
         typer.echo(json.dumps(report, indent=2))
         return
