@@ -19,7 +19,7 @@ def extract_command(
         str | None, typer.Option("--format", help="Force the input format: openai, lmsys, sharegpt or drift.")
     ] = None,
     detectors: Annotated[str, typer.Option(help="Detector set: heuristics or cascade.")] = "heuristics",
-    batch_size: Annotated[int, typer.Option(help="Conversations per detection batch.")] = 2_000,
+    batch_size: Annotated[int, typer.Option(help="Conversations per detection batch.")] = 20_000,
     max_message_chars: Annotated[int, typer.Option(help="Quarantine records with a longer message.")] = 100_000,
     test_size: Annotated[float, typer.Option(help="Share of anchors in the test split (by id hash).")] = 0.1,
     pii: Annotated[str, typer.Option(help="PII and secrets in anchors: redact, drop or off.")] = "redact",

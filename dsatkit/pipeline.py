@@ -53,7 +53,7 @@ class ExtractConfig:
         default=None, metadata={"help": f"Force an input format ({', '.join(FORMATS)}); auto-detected per record by default."}
     )
     detectors: str = field(default="heuristics", metadata={"help": "Detector set: 'heuristics' or 'cascade'."})
-    batch_size: int = field(default=2_000, metadata={"help": "Conversations per detection batch."})
+    batch_size: int = field(default=20_000, metadata={"help": "Conversations per detection batch (fixed regex costs are paid per batch)."})
     max_message_chars: int = field(
         default=100_000, metadata={"help": "Messages longer than this quarantine their record."}
     )
