@@ -24,6 +24,7 @@ def eval_command(
     from dsatkit.records import LABELS
 
     report = evaluate(gold, output)
+    saved = save_report(report, output)
     if json_path is not None:
         blob = orjson.dumps(report, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
         if str(json_path) == "-":
@@ -53,3 +54,20 @@ def eval_command(
     for label in LABELS:
         conf.add_row(label, *(str(report["confusion"][label][p]) for p in LABELS))
     console.print(conf)
+    if saved is not None:
+        console.print(f"report saved to {saved} (`dsatkit publish` puts it in the data card)")
+
+
+def save_report(report: dict, output: Path) -> Path | None:
+    """Keep the report beside the signals, written atomically; a read-only output folder only warns."""
+    from cli.common import err_console
+
+    target = output / "eval.json"
+    tmp = output / ".eval.json.tmp"
+    try:
+        tmp.write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n")
+        tmp.replace(target)
+    except OSError as exc:
+        err_console.print(f"[yellow]warning[/yellow]: could not save {target}: {exc}", highlight=False)
+        return None
+    return target

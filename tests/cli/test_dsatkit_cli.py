@@ -62,6 +62,7 @@ def test_eval_prints_scores_and_writes_json(log, tmp_path):
     assert "precision" in result.output and "confusion" in result.output
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["dsat"]["support"] == 1
+    assert json.loads((tmp_path / "out" / "eval.json").read_text()) == report
 
 
 def test_help_does_not_import_heavy_libraries():
