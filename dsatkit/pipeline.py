@@ -80,6 +80,21 @@ class ExtractConfig:
             raise ValueError(f"shard_rows must be >= 1, got {self.shard_rows}")
 
 
+def options_dict(config) -> dict:
+    """A config as plain data for stats.json; fields marked secret (API keys) never leave memory."""
+    out = {}
+    for f in dataclasses.fields(config):
+        value = getattr(config, f.name)
+        if f.metadata.get("secret"):
+            value = None if value is None else "***"
+        elif dataclasses.is_dataclass(value):
+            value = options_dict(value)
+        elif isinstance(value, tuple):
+            value = list(value)
+        out[f.name] = value
+    return out
+
+
 def default_labeler(config: ExtractConfig) -> Labeler:
     from dsatkit.detect.heuristics import default_heuristics
 
@@ -233,7 +248,7 @@ def _run(sources, tmp: Path, config, labeler, filters, progress, on_quarantine) 
         "timings": {k: round(v, 3) for k, v in sorted(timings.items())} | {"total_s": round(total, 3)},
         "conversations_per_s": round(counts["conversations"] / total, 1) if total > 0 else None,
         "tool": {"name": "dsatkit", "version": __version__},
-        "options": dataclasses.asdict(config),
+        "options": options_dict(config),
     }
     assert stats["records_read"] == stats["conversations"] + stats["quarantined"], "record counts do not add up"
     return stats

@@ -156,3 +156,21 @@ def test_default_filters_redact_pii_and_count_drops(tmp_path, keyword_labeler):
     assert "<EMAIL>" in feedback and "jane.doe" not in feedback
     dropped = [json.loads(x) for x in (tmp_path / "out" / "filtered.jsonl").read_text().splitlines()]
     assert [(d["filter"], d["reason"]) for d in dropped] == [("exact_dedup", "exact_duplicate")]
+
+
+def test_options_in_stats_never_hold_secrets():
+    from dataclasses import dataclass, field
+
+    from dsatkit.pipeline import options_dict
+
+    @dataclass
+    class Inner:
+        api_key: str | None = field(default="sk-live-123", metadata={"secret": True})
+        model: str = "m"
+
+    @dataclass
+    class Outer:
+        inner: Inner = field(default_factory=Inner)
+        langs: tuple = ("en",)
+
+    assert options_dict(Outer()) == {"inner": {"api_key": "***", "model": "m"}, "langs": ["en"]}
