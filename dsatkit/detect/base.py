@@ -42,6 +42,15 @@ class MissingDependencyError(ImportError):
     """An optional dependency of a detector is not installed."""
 
 
+def require_packages(owner: str, requires: tuple[tuple[str, str], ...]) -> None:
+    """Fail at construction, not halfway through a run, when an optional dependency is missing."""
+    for module, extra in requires:
+        if importlib.util.find_spec(module) is None:
+            raise MissingDependencyError(
+                f"{owner} needs the Python package '{module}': install it with `pip install 'dsatkit[{extra}]'`"
+            )
+
+
 class Detector(ABC):
     """Base of every detector.
 
@@ -53,12 +62,7 @@ class Detector(ABC):
     requires: ClassVar[tuple[tuple[str, str], ...]] = ()
 
     def __init__(self) -> None:
-        for module, extra in self.requires:
-            if importlib.util.find_spec(module) is None:
-                raise MissingDependencyError(
-                    f"detector '{self.name}' needs the Python package '{module}': "
-                    f"install it with `pip install 'dsatkit[{extra}]'`"
-                )
+        require_packages(f"detector '{self.name}'", self.requires)
         self.seconds = 0.0
         self.fired = 0
 

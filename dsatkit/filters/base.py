@@ -8,14 +8,13 @@ so every dropped anchor is counted and the counts land in stats.json.
 
 from __future__ import annotations
 
-import importlib.util
 import time
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import ClassVar
 
-from dsatkit.detect.base import MissingDependencyError
+from dsatkit.detect.base import require_packages
 
 
 class AnchorFilter(ABC):
@@ -29,12 +28,7 @@ class AnchorFilter(ABC):
     requires: ClassVar[tuple[tuple[str, str], ...]] = ()
 
     def __init__(self) -> None:
-        for module, extra in self.requires:
-            if importlib.util.find_spec(module) is None:
-                raise MissingDependencyError(
-                    f"filter '{self.name}' needs the Python package '{module}': "
-                    f"install it with `pip install 'dsatkit[{extra}]'`"
-                )
+        require_packages(f"filter '{self.name}'", self.requires)
         self.total = 0
         self.kept = 0
         self.dropped_by_reason: Counter[str] = Counter()
