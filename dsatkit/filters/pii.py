@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import re
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -156,6 +156,9 @@ def _engines(ner_model: str | None):
     return analyzer, AnonymizerEngine()
 
 
+_RECENT_TEXTS = 2_048
+
+
 class PiiScrubber(AnchorFilter):
     """Finds PII and secrets in every message of prompt, rejected, feedback and chosen.
 
@@ -177,6 +180,19 @@ class PiiScrubber(AnchorFilter):
         self.entities: Counter[str] = Counter()
         self.anchors_with_pii = 0
         self.texts_scanned = 0
+        # Anchors of one conversation share their earlier messages: scan each text once.
+        self._recent: OrderedDict[str, list] = OrderedDict()
+
+    def _find(self, text: str) -> list:
+        hits = self._recent.get(text)
+        if hits is None:
+            hits = self.detector.find(text)
+            self._recent[text] = hits
+            if len(self._recent) > _RECENT_TEXTS:
+                self._recent.popitem(last=False)
+        else:
+            self._recent.move_to_end(text)
+        return hits
 
     def filter(self, anchor: dict) -> bool | tuple[bool, str]:
         if self.detector is None:
@@ -184,7 +200,7 @@ class PiiScrubber(AnchorFilter):
         found = False
         for _field, message in iter_text_slots(anchor):
             self.texts_scanned += 1
-            hits = self.detector.find(message["content"])
+            hits = self._find(message["content"])
             if not hits:
                 continue
             found = True

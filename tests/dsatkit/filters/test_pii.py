@@ -150,3 +150,16 @@ def test_without_ner_names_stay(detector):
 
 def test_one_engine_is_shared_between_detectors():
     assert PiiDetector(ner_model="none")._analyzer is PiiDetector(ner_model="none")._analyzer
+
+
+def test_text_shared_by_anchors_of_one_conversation_is_scanned_once_and_redacted_in_each(monkeypatch):
+    f = PiiScrubber(mode="redact", ner_model="none")
+    calls = Counter()
+    find = f.detector.find
+    monkeypatch.setattr(f.detector, "find", lambda text, *a: calls.update([text]) or find(text, *a))
+    first, second = pii_anchor(), pii_anchor()
+    f(first)
+    f(second)
+    assert max(calls.values()) == 1
+    assert first["prompt"][1]["content"] == second["prompt"][1]["content"] == "My email is <EMAIL>, why does my login fail?"
+    assert f.stats()["entities"]["EMAIL"] == 4
