@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from cli.classify import distill_command, train_classifier_command
 from cli.evaluate import eval_command
 from cli.extract import extract_command
 from cli.publish import publish_command
@@ -24,6 +25,8 @@ app = typer.Typer(
 app.command("extract")(extract_command)
 app.command("eval")(eval_command)
 app.command("publish")(publish_command)
+app.command("train-classifier")(train_classifier_command)
+app.command("distill")(distill_command)
 
 
 @app.callback()

@@ -18,7 +18,24 @@ def extract_command(
     fmt: Annotated[
         str | None, typer.Option("--format", help="Force the input format: openai, lmsys, sharegpt or drift.")
     ] = None,
-    detectors: Annotated[str, typer.Option(help="Detector set: heuristics or cascade.")] = "heuristics",
+    detectors: Annotated[
+        str, typer.Option(help="heuristics (cue rules), or cascade (+ trained head; needs the embed extra).")
+    ] = "heuristics",
+    head: Annotated[
+        Path | None, typer.Option(help="Cascade: head folder from `dsatkit train-classifier` (default: packaged).")
+    ] = None,
+    embedding_model: Annotated[
+        str | None, typer.Option(help="Cascade: sentence-transformers path or hub id (default: the head's).")
+    ] = None,
+    low: Annotated[float, typer.Option(help="Cascade: P(DSAT) below which the head overrules a cue.")] = 0.01,
+    high: Annotated[float, typer.Option(help="Cascade: P(DSAT) from which the head adds a DSAT turn.")] = 0.5,
+    judge: Annotated[bool, typer.Option("--judge/--no-judge", help="Cascade: ask an LLM judge about uncertain turns.")] = False,
+    judge_budget: Annotated[int, typer.Option(help="Cascade: most turns the judge may see.")] = 1000,
+    judge_backend: Annotated[str, typer.Option(help="Judge backend: openai (any compatible endpoint) or transformers.")] = "openai",
+    judge_model: Annotated[str | None, typer.Option(help="Judge model name, or a local model folder.")] = None,
+    judge_base_url: Annotated[
+        str | None, typer.Option(help="Judge endpoint, e.g. http://127.0.0.1:8000/v1 (env DSATKIT_JUDGE_BASE_URL).")
+    ] = None,
     batch_size: Annotated[int, typer.Option(help="Conversations per detection batch.")] = 20_000,
     max_message_chars: Annotated[int, typer.Option(help="Quarantine records with a longer message.")] = 100_000,
     test_size: Annotated[float, typer.Option(help="Share of anchors in the test split (by id hash).")] = 0.1,
@@ -45,7 +62,9 @@ def extract_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Mine DSAT turns from LOGS and write signals, anchors, quarantine, stats and a data card to -o."""
+    from dsatkit.classifier.cascade import CascadeConfig
     from dsatkit.filters.config import AnchorFilterConfig
+    from dsatkit.judge.config import JudgeConfig
     from dsatkit.pipeline import ExtractConfig, extract
 
     filters = AnchorFilterConfig(
@@ -56,6 +75,11 @@ def extract_command(
     config = ExtractConfig(
         format=fmt, detectors=detectors, batch_size=batch_size, max_message_chars=max_message_chars,
         test_size=test_size, overwrite=overwrite, strict=strict, filters=filters,
+        cascade=CascadeConfig(
+            head=str(head) if head else None, embedding_model=embedding_model, low=low, high=high,
+            judge=judge, judge_budget=judge_budget,
+        ),
+        judge=JudgeConfig(backend=judge_backend, model=judge_model, base_url=judge_base_url, budget=judge_budget),
     )
     first_bad: list = []
 

@@ -17,7 +17,9 @@ from dsatkit.anchors import build_anchors
 from dsatkit.card import write_extract_cards
 from dsatkit.detect.base import Detector, combine
 from dsatkit.errors import BadRecordError
+from dsatkit.classifier.cascade import CascadeConfig
 from dsatkit.filters.config import AnchorFilterConfig, build_anchor_filters
+from dsatkit.judge.config import JudgeConfig
 from dsatkit.io.sources import Source, resolve_inputs
 from dsatkit.normalise import FORMATS, Normaliser
 from dsatkit.records import DSAT_LABELS, LABELS, Conversation, Quarantined
@@ -52,7 +54,10 @@ class ExtractConfig:
     format: str | None = field(
         default=None, metadata={"help": f"Force an input format ({', '.join(FORMATS)}); auto-detected per record by default."}
     )
-    detectors: str = field(default="heuristics", metadata={"help": "Detector set: 'heuristics' or 'cascade'."})
+    detectors: str = field(
+        default="heuristics",
+        metadata={"help": "'heuristics' (cue rules), or 'cascade' (heuristics + trained head, + judge if on)."},
+    )
     batch_size: int = field(default=20_000, metadata={"help": "Conversations per detection batch (fixed regex costs are paid per batch)."})
     max_message_chars: int = field(
         default=100_000, metadata={"help": "Messages longer than this quarantine their record."}
@@ -63,6 +68,12 @@ class ExtractConfig:
     overwrite: bool = field(default=False, metadata={"help": "Replace an existing output folder."})
     filters: AnchorFilterConfig = field(
         default_factory=AnchorFilterConfig, metadata={"help": "PII, dedup, quality and language filters on anchors."}
+    )
+    cascade: CascadeConfig = field(
+        default_factory=CascadeConfig, metadata={"help": "Head, embedding model and thresholds of the cascade."}
+    )
+    judge: JudgeConfig = field(
+        default_factory=JudgeConfig, metadata={"help": "LLM judge the cascade asks about uncertain turns."}
     )
 
     def __post_init__(self) -> None:
@@ -98,6 +109,11 @@ def options_dict(config) -> dict:
 def default_labeler(config: ExtractConfig) -> Labeler:
     from dsatkit.detect.heuristics import default_heuristics
 
+    if config.detectors == "cascade":
+        from dsatkit.classifier.cascade import build_cascade
+
+        cascade = dataclasses.replace(config.cascade, detectors="cascade")
+        return build_cascade(cascade, judge_config=config.judge if cascade.judge else None)
     return DetectorLabeler(default_heuristics())
 
 

@@ -73,3 +73,13 @@ def test_help_does_not_import_heavy_libraries():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_extract_with_the_cascade_runs_the_packaged_head(log, tmp_path):
+    pytest.importorskip("sentence_transformers")
+    result = runner.invoke(app, ["extract", log, "-o", str(tmp_path / "out"), "--detectors", "cascade", "--json"])
+    assert result.exit_code == 0, result.output
+    stats = json.loads(result.stdout)
+    assert "head" in stats["detectors"]
+    assert stats["options"]["detectors"] == "cascade"
+    assert stats["records_read"] == stats["conversations"] + stats["quarantined"]
