@@ -50,7 +50,7 @@ def eval_command(
     conf = Table(title="confusion (rows: gold, columns: predicted)")
     conf.add_column("gold \\ pred")
     for label in LABELS:
-        conf.add_column(label[:8], justify="right")
+        conf.add_column(label[:5], justify="right")
     for label in LABELS:
         conf.add_row(label, *(str(report["confusion"][label][p]) for p in LABELS))
     console.print(conf)

@@ -156,12 +156,19 @@ class Source:
                 f"reading the dataset '{self.location}' needs the `datasets` package: "
                 "install it with `pip install 'dsatkit[hub]'`"
             ) from exc
-        if self.kind == "saved_dataset":
-            ds = datasets.load_from_disk(self.location)
-            splits = ds.items() if isinstance(ds, datasets.DatasetDict) else [(None, ds)]
-        else:
-            ds = datasets.load_dataset(self.location, streaming=True)
-            splits = ds.items() if isinstance(ds, datasets.IterableDatasetDict) else [(None, ds)]
+        try:
+            if self.kind == "saved_dataset":
+                ds = datasets.load_from_disk(self.location)
+                splits = ds.items() if isinstance(ds, datasets.DatasetDict) else [(None, ds)]
+            else:
+                ds = datasets.load_dataset(self.location, streaming=True)
+                splits = ds.items() if isinstance(ds, datasets.IterableDatasetDict) else [(None, ds)]
+        except Exception as exc:  # datasets raises many types (ConnectionError, FileNotFoundError, ValueError...)
+            where = "saved dataset folder" if self.kind == "saved_dataset" else "hub dataset"
+            raise InputNotFoundError(
+                f"could not open the {where} '{self.location}': {exc}. Check the id or path; for a gated or "
+                "private dataset run `hf auth login`; offline, pass local files instead"
+            ) from None
         for split, part in splits:
             name = f"{self.location}:{split}" if split else self.location
             for row, record in enumerate(part):

@@ -99,3 +99,10 @@ def test_saved_datasets_folder_is_read_row_by_row(tmp_path):
     datasets.Dataset.from_list([chat("hi", "yo", id="d1"), chat("a", "b", id="d2")]).save_to_disk(tmp_path / "ds")
     convs = _read([tmp_path / "ds"])
     assert [c.conversation_id for c in convs] == ["d1", "d2"]
+
+
+def test_unreachable_hub_dataset_is_a_clear_input_error(monkeypatch):
+    pytest.importorskip("datasets")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(InputNotFoundError, match="could not open the hub dataset 'no-such-org/no-such-logs'"):
+        list(read_conversations(["no-such-org/no-such-logs"]))
