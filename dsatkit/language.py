@@ -33,6 +33,11 @@ _STOPWORDS = {
     "it": {"il", "che", "di", "non", "è", "per", "una", "sono", "come", "grazie", "della", "gli", "questo", "mi"},
 }
 _WORD = re.compile(r"[a-zà-ÿ']+")
+# word -> the languages whose stop list holds it: one dict lookup per distinct word.
+_LANGS_OF: dict[str, tuple[str, ...]] = {}
+for _code, _words in _STOPWORDS.items():
+    for _w in _words:
+        _LANGS_OF[_w] = _LANGS_OF.get(_w, ()) + (_code,)
 
 
 def language_code(name: str) -> str | None:
@@ -55,9 +60,9 @@ def guess_language(text: str) -> str:
         for code, pattern in _SCRIPTS:
             if len(pattern.findall(text)) >= max(2, len(text) // 20):
                 return code
-    words = set(_WORD.findall(text.lower()))
-    if not words:
-        return "und"
-    scores = {code: len(words & stop) for code, stop in _STOPWORDS.items()}
+    scores = dict.fromkeys(_STOPWORDS, 0)
+    for word in set(_WORD.findall(text.lower())):
+        for code in _LANGS_OF.get(word, ()):
+            scores[code] += 1
     best = max(scores, key=scores.get)
     return best if scores[best] > 0 else "und"

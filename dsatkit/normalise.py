@@ -80,6 +80,10 @@ def _text_of(content: object, where: str) -> str:
     )
 
 
+def _where(where: int | str) -> str:
+    return f"message {where}" if isinstance(where, int) else where
+
+
 class Normaliser:
     """Callable that turns a RawRecord into a Conversation or a Quarantined."""
 
@@ -139,32 +143,31 @@ class Normaliser:
             raise RecordProblem("no_messages", f"'{key}' is an empty list")
         messages = []
         for i, turn in enumerate(turns):
-            where = f"message {i}"
             if not isinstance(turn, dict):
-                raise RecordProblem("bad_message", f"{where} must be an object, found {type(turn).__name__}")
+                raise RecordProblem("bad_message", f"message {i} must be an object, found {type(turn).__name__}")
             if role_key not in turn:
-                raise RecordProblem(
-                    "missing_role", f"{where} has no '{role_key}'; found keys: {_keys(turn)}"
-                )
-            text = _text_of(turn.get(text_key), where)
-            messages.append(self._message(turn[role_key], text, where))
+                raise RecordProblem("missing_role", f"message {i} has no '{role_key}'; found keys: {_keys(turn)}")
+            content = turn.get(text_key)
+            # The common case (a plain string) skips the parts logic; `where` is only built for errors.
+            text = content if isinstance(content, str) else _text_of(content, f"message {i}")
+            messages.append(self._message(turn[role_key], text, i))
         return messages
 
-    def _message(self, role: object, text: str, where: str) -> Message:
+    def _message(self, role: object, text: str, where: int | str) -> Message:
         canonical = ROLE_ALIASES.get(role.lower()) if isinstance(role, str) else None
         if canonical is None:
             raise RecordProblem(
                 "unknown_role",
-                f"{where} has role {role!r}; expected system, user or assistant "
+                f"{_where(where)} has role {role!r}; expected system, user or assistant "
                 "(aliases: human, gpt, bot, model)",
             )
-        if not text.strip():
-            raise RecordProblem("empty_text", f"{where} ({canonical}) has empty or whitespace-only text")
+        if not text or text.isspace():
+            raise RecordProblem("empty_text", f"{_where(where)} ({canonical}) has empty or whitespace-only text")
         if len(text) > self.max_message_chars:
             raise RecordProblem(
                 "oversize_message",
-                f"{where} ({canonical}) has {len(text):,} characters; the limit is {self.max_message_chars:,} "
-                "(raise it with --max-message-chars)",
+                f"{_where(where)} ({canonical}) has {len(text):,} characters; the limit is "
+                f"{self.max_message_chars:,} (raise it with --max-message-chars)",
             )
         return Message(canonical, text)
 
