@@ -227,7 +227,8 @@ def _run(sources, tmp: Path, config, labeler, filters, progress, on_quarantine) 
                 batch.append(item)
                 if len(batch) >= config.batch_size:
                     flush()
-                    bar.update(done_bytes, counts["conversations"])
+                if counts["records_read"] % 2_000 == 0:
+                    bar.update(done_bytes + source.bytes_read(), counts["conversations"])
             if counts["records_read"] == before:
                 empty_inputs.append(source.location)
             done_bytes += source.size()

@@ -53,6 +53,17 @@ class Source:
     def size(self) -> int:
         return os.path.getsize(self.location) if self.kind in FILE_SUFFIXES else 0
 
+    def bytes_read(self) -> int:
+        """How far into the file (on disk, so compressed for .gz) reading has come: for progress bars."""
+        fh = getattr(self, "_fh", None)
+        if fh is None or fh.closed:
+            return 0
+        raw = getattr(fh, "fileobj", None) or fh  # a GzipFile reports the compressed position
+        try:
+            return raw.tell()
+        except (OSError, ValueError):
+            return 0
+
     def records(self) -> Iterator[RawRecord | Quarantined]:
         if self.kind in (".jsonl", ".jsonl.gz"):
             yield from self._jsonl()
@@ -71,6 +82,7 @@ class Source:
     def _jsonl(self) -> Iterator[RawRecord | Quarantined]:
         name = self.name
         with self._open() as fh:
+            self._fh = fh
             lineno = 0
             try:
                 for lineno, line in enumerate(fh, start=1):

@@ -106,3 +106,16 @@ def test_unreachable_hub_dataset_is_a_clear_input_error(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(InputNotFoundError, match="could not open the hub dataset 'no-such-org/no-such-logs'"):
         list(read_conversations(["no-such-org/no-such-logs"]))
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".jsonl.gz"])
+def test_bytes_read_advances_while_reading(tmp_path, suffix):
+    rows = [chat(f"q{i}", "a" * 200, id=str(i)) for i in range(300)]
+    plain = write_jsonl(tmp_path / "x.jsonl", rows)
+    if suffix == ".jsonl.gz":
+        with open(plain, "rb") as src, gzip.open(tmp_path / "x.jsonl.gz", "wb") as dst:
+            dst.write(src.read())
+    (source,) = resolve_inputs([str(tmp_path / f"x{suffix}")])
+    records = source.records()
+    next(records)
+    assert 0 < source.bytes_read() <= source.size()
