@@ -234,7 +234,7 @@ CUES: list[Cue] = [
         (0.8, r"\b(?:what )?i (?:meant|was asking(?: for| about)?|was referring to|was talking about|"
               r"actually (?:meant|wanted|asked))\b[^.?!\n]*"),
         (0.75, r"\bi (?:asked|said|told you|wanted) (?:for|you to|about|to|that|not|only|a|an|how|what|if|whether|why|"
-              r"where|who|when|\")\b"),
+              r"where|who|when|[0-9]+|\")\b"),
         # "It must be expensive" guesses; "should" states the fix, unless it answers a question the
         # assistant asked ("What kind of place?" "It should be a hotel.").
         (0.8, r"\b(?:it|that|this|the (?:answer|result|output|value|number|total|sum|date|year|name|formula|word)) "

@@ -349,3 +349,9 @@ def test_untouched_turns_stay_null_across_detectors():
     turns = turns_table([conversation(QUESTION, ANSWER, "Now tell me about Spain.")])
     for detector in default_heuristics():
         assert detector(turns)["label"].to_list() == [None, None]
+
+
+@pytest.mark.parametrize("text", ["I said 3 bullet points", "I asked for 5 examples, not 2"])
+def test_user_restating_a_count_they_asked_for_is_a_correction(cues, text):
+    out = last(cues, "Give me 3 bullet points about cats", "Cats are great pets. They purr.", text)
+    assert out["label"] == "correction"
