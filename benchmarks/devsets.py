@@ -29,6 +29,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dsatkit.detect.base import LABEL_PRIORITY
+
 USS_CORPORA = ("MWOZ", "SGD", "ReDial", "CCPE")
 EURTAD_SUBSETS = {
     "SelfFeeding": "eurtad-selffeeding",  # the human-bot split
@@ -40,7 +42,6 @@ EURTAD_SUBSETS = {
 }
 UR_TO_LABEL = {"UR2": "rephrase", "UR3": "correction", "UR4": "complaint", "UR5": "clarification"}
 # Breaks ties between equally voted labels: the more specific label wins, as in dsatkit.detect.base.
-LABEL_ORDER = ("correction", "complaint", "revision", "rephrase", "clarification", "positive", "neutral")
 DSAT = frozenset({"rephrase", "correction", "complaint", "revision"})
 DBDC3_ROOT = "DBDC3/dbdc3_revised/en/"
 _PERSONACHAT_LINE_NO = re.compile(r"^\d+ ")
@@ -145,7 +146,7 @@ def vote(reactions: Sequence[str | None]) -> str:
     dsat_votes = [label for label in labels if label in DSAT]
     side = dsat_votes if len(dsat_votes) * 2 > len(labels) else [label for label in labels if label not in DSAT]
     counts = Counter(side)
-    return min(counts, key=lambda label: (-counts[label], LABEL_ORDER.index(label)))
+    return min(counts, key=lambda label: (-counts[label], LABEL_PRIORITY[label]))
 
 
 def _squash(text: str) -> str:

@@ -10,7 +10,7 @@ from typing import ClassVar
 
 import polars as pl
 
-from dsatkit.records import DSAT_LABELS, LABELS
+from dsatkit.records import DSAT_LABELS
 
 # What `Detector.detect` returns: one row per input turn, in the same order. A detector that does
 # not fire on a row leaves all three columns null there.
@@ -21,7 +21,9 @@ DETECTION_SCHEMA: dict[str, pl.DataType] = {
 }
 
 # When two detectors fire with the same confidence, the more specific label wins.
-_PRIORITY = {"correction": 0, "complaint": 1, "revision": 2, "rephrase": 3, "clarification": 4, "positive": 5, "neutral": 6}
+LABEL_PRIORITY: dict[str, int] = {
+    "correction": 0, "complaint": 1, "revision": 2, "rephrase": 3, "clarification": 4, "positive": 5, "neutral": 6,
+}
 
 # Confidence of "neutral" when no detector fired: the heuristics see most DSAT turns as neutral.
 NO_SIGNAL_CONFIDENCE = 0.6
@@ -110,7 +112,7 @@ def combine(turns: pl.DataFrame, outputs: Mapping[str, pl.DataFrame]) -> pl.Data
         long = pl.concat(cands)
     else:
         long = pl.DataFrame(schema={"__row": pl.Int64, **DETECTION_SCHEMA, "detector": pl.String})
-    prio = pl.col("label").replace_strict(_PRIORITY, default=9, return_dtype=pl.Int32)
+    prio = pl.col("label").replace_strict(LABEL_PRIORITY, default=9, return_dtype=pl.Int32)
     best = (
         long.with_columns(prio.alias("__prio"))
         .sort(["__row", "confidence", "__prio"], descending=[False, True, False])

@@ -12,10 +12,8 @@ import re
 import polars as pl
 
 from dsatkit.detect import cues as C
-from dsatkit.detect.base import DETECTION_SCHEMA
+from dsatkit.detect.base import DETECTION_SCHEMA, LABEL_PRIORITY
 
-# Same order as detect.base: when two cues of a turn tie, the more specific label wins.
-LABEL_ORDER = ("correction", "complaint", "revision", "rephrase", "clarification", "positive")
 # Curly, back-tick and acute apostrophes all stand for "'" in typed chat.
 APOSTROPHES = "’‘`´"
 STOPWORDS = sorted(C.STOPWORDS)
@@ -137,9 +135,10 @@ def scatter(n: int, hits: pl.DataFrame) -> pl.DataFrame:
 
 def best_per_row(hits: pl.DataFrame) -> pl.DataFrame:
     """One hit per row: the most confident, ties to the more specific label."""
-    order = {label: i for i, label in enumerate(LABEL_ORDER)}
     return (
-        hits.with_columns(pl.col("label").replace_strict(order, default=len(order), return_dtype=pl.Int32).alias("__o"))
+        hits.with_columns(
+            pl.col("label").replace_strict(LABEL_PRIORITY, default=len(LABEL_PRIORITY), return_dtype=pl.Int32).alias("__o")
+        )
         .sort(["__row", "confidence", "__o"], descending=[False, True, False])
         .unique("__row", keep="first", maintain_order=True)
         .drop("__o")

@@ -104,7 +104,6 @@ class RepeatedConstraintDetector(Detector):
         if cand.height == 0:
             return scatter(turns.height, cand.select("__row", "evidence").clear())
         # The earlier requests carried the same constraint: same number and unit, or the same words.
-        count_key = pl.col("__n").cast(pl.String) + " " + pl.col("__unit")
         earlier_counts = pl.col("__earlier").str.replace_all(r"(\d+)\s*-?\s*", "${1} ")
         unit_words = pl.coalesce(
             [pl.when(pl.col("__unit") == c).then(pl.lit(f"(?:{a})")) for c, a in C.COUNT_UNITS.items()]
